@@ -1,0 +1,45 @@
+"""Test helpers: polling with a deadline (never sleep-and-hope), RabbitMQ clean-up."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+import aio_pika
+
+T = TypeVar("T")
+
+
+async def eventually(probe: Callable[[], Awaitable[T]], *, timeout: float = 15.0,
+                     interval: float = 0.05, what: str = "condition") -> T:
+    """Poll ``probe`` until it returns something truthy (returned) or the deadline passes."""
+    deadline = time.monotonic() + timeout
+    last: T | None = None
+    while True:
+        last = await probe()
+        if last:
+            return last
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {what}; last={last!r}")
+        await asyncio.sleep(interval)
+
+
+async def delete_rabbit_topology(amqp_url: str, exchange: str, queue_prefix: str,
+                                 queues: list[str], retry_delays_ms: list[int]) -> None:
+    """Remove what a test declared on the shared broker (quorum queues are not free)."""
+    connection = await aio_pika.connect(amqp_url)
+    try:
+        channel = await connection.channel()
+        for service in queues:
+            name = f"{queue_prefix}{service}"
+            names = [name, f"{name}.dlq", *(f"{name}.retry.{d}ms" for d in retry_delays_ms)]
+            for queue in names:
+                try:
+                    await channel.queue_delete(queue)
+                except aio_pika.exceptions.ChannelClosed:
+                    channel = await connection.channel()
+        await channel.exchange_delete(exchange)
+    finally:
+        await connection.close()
