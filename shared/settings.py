@@ -94,6 +94,10 @@ class Settings(BaseSettings):
     timezone: str = Field(default="Asia/Shanghai", description="Service days are calendar "
                           "days in this time zone.")
 
+    star_level_hours: list[int] = Field(
+        default=[100, 300, 600, 1000, 1500],
+        description="Total hours at which each star level (1★, 2★ ...) is reached.")
+
     # --- WeChat ---------------------------------------------------------------------------
     wechat_api_base: str = "https://api.weixin.qq.com"
     wechat_app_id: str = "wx-dev-app"

@@ -1,0 +1,1 @@
+"""Hours: the ledger, per-volunteer totals and star levels, hours codes, certificates."""

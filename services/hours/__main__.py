@@ -1,0 +1,9 @@
+"""``python -m services.hours``: this service alone (HTTP + its consumers + outbox relay)."""
+
+from services.hours.app import service
+from shared.app import create_app, serve
+from shared.settings import get_settings
+
+if __name__ == "__main__":
+    settings = get_settings()
+    serve(create_app([service], settings, embedded=False, title="hours"), settings)

@@ -1,0 +1,1 @@
+"""Notifications: in-app inbox, subscriber bindings and consents, WeChat delivery log."""

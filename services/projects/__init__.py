@@ -1,0 +1,1 @@
+"""Projects: projects, positions and their hours rules, enrolments, attendance, evaluations."""

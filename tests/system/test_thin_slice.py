@@ -1,0 +1,210 @@
+"""The thin slice across all four services (issue 2): an organizer completes a project;
+projects publishes ProjectCompleted; hours writes the ledger entry and publishes HoursGranted;
+notifications writes the inbox item. Runs on the in-memory bus and on the real RabbitMQ, both
+over SecantusDB; replaying ProjectCompleted grants nothing twice.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+import pytest
+from prometheus_client import REGISTRY
+
+from services.embedded import SERVICES
+from shared.bus import Subscription
+from shared.events import Envelope, HoursGranted, new_id
+from shared.runtime import ServiceRunner
+from tests.conftest import SettingsFactory, running_app
+from tests.factories import auth, credit_code, login, make_project, mobile, register_and_login
+from tests.helpers import eventually
+
+ADMIN_PASSWORD = "platform-admin-password"
+
+
+@dataclass
+class Scene:
+    client: httpx.AsyncClient
+    app: Any
+    staff_token: str
+    volunteer_id: str
+    volunteer_token: str
+    project_id: str
+
+
+async def _ok(response: httpx.Response, status: int = 200) -> dict[str, Any]:
+    assert response.status_code == status, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+async def set_the_scene(client: httpx.AsyncClient, app: Any, admin_mobile: str) -> Scene:
+    """An approved organization with a published project and one approved volunteer."""
+    _, staff_token, staff = await register_and_login(client, real_name="李四")
+    org = await _ok(await client.post("/api/v1/organizations", headers=auth(staff_token), json={
+        "name": "海淀区阳光志愿服务队", "credit_code": credit_code(),
+        "district": "海淀区", "contact_name": "李四", "contact_mobile": staff["mobile"],
+    }), 201)
+    admin_token = await login(client, admin_mobile, ADMIN_PASSWORD)
+    await _ok(await client.post(f"/api/v1/organizations/{org['id']}/approve",
+                                headers=auth(admin_token)))
+    staff_token = await login(client, staff["mobile"], staff["password"])  # now with the org
+
+    project = await _ok(await client.post("/api/v1/projects", headers=auth(staff_token),
+                                          json=make_project(org["id"], hours="3")), 201)
+
+    async def published() -> bool:  # projects learns of the approval through an event
+        r = await client.post(f"/api/v1/projects/{project['id']}/publish",
+                              headers=auth(staff_token))
+        assert r.status_code in (200, 409), r.text
+        return r.status_code == 200
+
+    await eventually(published, what="the organization approval to reach projects")
+
+    volunteer_id, volunteer_token, _ = await register_and_login(client)
+    enrollment = await _ok(await client.post(
+        f"/api/v1/projects/{project['id']}/enrollments", headers=auth(volunteer_token),
+        json={"position_id": project["positions"][0]["id"]}), 201)
+    await _ok(await client.post(
+        f"/api/v1/projects/{project['id']}/enrollments/{enrollment['id']}/approve",
+        headers=auth(staff_token)))
+    return Scene(client, app, staff_token, volunteer_id, volunteer_token, project["id"])
+
+
+def handled(queue: str, event_type: str) -> float:
+    return REGISTRY.get_sample_value(
+        "events_handled_total", {"queue": queue, "type": event_type, "outcome": "ok"}) or 0.0
+
+
+@pytest.mark.parametrize("broker", ["memory", "rabbitmq"])
+async def test_completion_grants_hours_once_and_notifies(
+        broker: str, make_settings: SettingsFactory, capfd: pytest.CaptureFixture[str]) -> None:
+    admin_mobile = mobile()
+    settings = make_settings(rabbit=broker == "rabbitmq", admin_mobile=admin_mobile,
+                             admin_password=ADMIN_PASSWORD)
+    async with running_app(SERVICES, settings) as (app, client):
+        scene = await set_the_scene(client, app, admin_mobile)
+        granted: list[Envelope] = []
+
+        async def spy(envelope: Envelope, event: HoursGranted) -> None:
+            granted.append(envelope)
+
+        await app.state.bus.subscribe(f"{settings.queue_prefix}contract",
+                                      Subscription({HoursGranted: spy}))
+        correlation_id = f"req-{new_id()}"
+
+        completed = await client.post(
+            f"/api/v1/projects/{scene.project_id}/complete",
+            headers={**auth(scene.staff_token), "X-Request-ID": correlation_id},
+            json={"evaluations": [{"volunteer_id": scene.volunteer_id, "attended": True,
+                                   "punctuality": 5, "attitude": 5, "professionalism": 4,
+                                   "comment": "认真负责"}]})
+        assert completed.status_code == 202, completed.text
+        assert completed.headers["x-request-id"] == correlation_id
+
+        # the ledger entry and the totals
+        async def hours() -> dict[str, Any]:
+            body = await _ok(await client.get("/api/v1/hours/me",
+                                              headers=auth(scene.volunteer_token)))
+            return body if body["total_minutes"] else {}
+
+        summary = await eventually(hours, what="hours to be granted")
+        assert summary["total_minutes"] == 180
+        assert summary["total_hours"] == "3.00"
+        records = await _ok(await client.get("/api/v1/hours/me/records",
+                                             headers=auth(scene.volunteer_token)))
+        assert records["total"] == 1
+        [record] = records["items"]
+        assert (record["project_id"], record["source"], record["minutes"], record["hours"]) == (
+            scene.project_id, "project_completion", 180, "3.00")
+        assert record["service_date"] == "2026-11-20"
+        assert record["evaluation"]["professionalism"] == 4
+
+        # the HoursGranted event, carrying the request's correlation id
+        await eventually(lambda: _true(len(granted) == 1), what="HoursGranted")
+        event = HoursGranted.model_validate(granted[0].data)
+        assert (event.volunteer_id, event.minutes, event.total_minutes) == (
+            scene.volunteer_id, 180, 180)
+        assert granted[0].correlation_id == correlation_id
+        assert granted[0].producer == "hours"
+
+        # the inbox item
+        async def inbox() -> list[dict[str, Any]]:
+            body = await _ok(await client.get("/api/v1/notifications/me",
+                                              headers=auth(scene.volunteer_token)))
+            return [i for i in body["items"] if i["type"] == "hours_granted"]
+
+        [item] = await eventually(inbox, what="the inbox item")
+        assert "3.00 小时" in item["body"] and not item["read"]
+
+        # replay: the same ProjectCompleted again, and a copy under a new event id
+        hours_runner: ServiceRunner = app.state.runners["hours"]
+        projects_db = app.state.runners["projects"].context.db
+        outbox_entry = await projects_db.outbox.find_one({"envelope.type": "ProjectCompleted"})
+        original = Envelope.model_validate(outbox_entry["envelope"])
+        copy = original.model_copy(update={"id": new_id()})
+        before = handled(hours_runner.queue, "ProjectCompleted")
+        await app.state.bus.publish([original, copy])
+        await eventually(
+            lambda: _true(handled(hours_runner.queue, "ProjectCompleted") >= before + 2),
+            what="both replays to be handled")
+
+        again = await _ok(await client.get("/api/v1/hours/me/records",
+                                           headers=auth(scene.volunteer_token)))
+        assert again["total"] == 1
+        summary = await _ok(await client.get("/api/v1/hours/me",
+                                             headers=auth(scene.volunteer_token)))
+        assert summary["total_minutes"] == 180
+        assert len(await inbox()) == 1
+        assert len(granted) == 1
+
+        # completing twice is refused
+        twice = await client.post(
+            f"/api/v1/projects/{scene.project_id}/complete", headers=auth(scene.staff_token),
+            json={"evaluations": [{"volunteer_id": scene.volunteer_id, "attended": True,
+                                   "punctuality": 5, "attitude": 5, "professionalism": 5}]})
+        assert twice.status_code == 409 and twice.json()["code"] == "already_completed"
+
+    # one correlation id in the logs of projects, hours and notifications
+    services_seen = set()
+    for line in capfd.readouterr().err.splitlines():
+        if correlation_id in line and line.startswith("{"):
+            services_seen.add(json.loads(line).get("service"))
+    assert {"projects", "hours", "notifications"} <= services_seen
+
+
+async def test_only_the_organizations_staff_may_complete(make_settings: SettingsFactory
+                                                         ) -> None:
+    admin_mobile = mobile()
+    settings = make_settings(rabbit=False, admin_mobile=admin_mobile,
+                             admin_password=ADMIN_PASSWORD)
+    async with running_app(SERVICES, settings) as (app, client):
+        scene = await set_the_scene(client, app, admin_mobile)
+        evaluation = {"volunteer_id": scene.volunteer_id, "attended": True,
+                      "punctuality": 5, "attitude": 5, "professionalism": 5}
+        url = f"/api/v1/projects/{scene.project_id}/complete"
+
+        anonymous = await client.post(url, json={"evaluations": [evaluation]})
+        as_volunteer = await client.post(url, headers=auth(scene.volunteer_token),
+                                         json={"evaluations": [evaluation]})
+        forged = await client.post(url, headers=auth(scene.staff_token[:-4] + "AAAA"),
+                                   json={"evaluations": [evaluation]})
+        incomplete = await client.post(url, headers=auth(scene.staff_token),
+                                       json={"evaluations": [{**evaluation,
+                                                              "volunteer_id": "someone"}]})
+
+        assert (anonymous.status_code, anonymous.json()["code"]) == (401, "unauthorized")
+        assert as_volunteer.status_code == 403
+        assert (forged.status_code, forged.json()["code"]) == (401, "invalid_token")
+        assert (incomplete.status_code, incomplete.json()["code"]) == (422, "not_enrolled")
+        project = await _ok(await client.get(f"/api/v1/projects/{scene.project_id}"))
+        assert project["status"] == "recruiting"
+
+
+async def _true(value: bool) -> bool:
+    return value
+
+
