@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -32,6 +33,16 @@ log = get_logger("outbox")
 T = TypeVar("T")
 
 PUBLISHED_RETENTION_SECONDS = 7 * 24 * 3600
+
+_last_seq = 0
+
+
+def _next_seq() -> int:
+    """Strictly increasing within this process, in emit order: the relay's tie-breaker for
+    entries committed in the same millisecond (or the same transaction)."""
+    global _last_seq
+    _last_seq = max(time.time_ns(), _last_seq + 1)
+    return _last_seq
 
 
 @dataclass
@@ -69,7 +80,8 @@ class Outbox:
         self._wakeup = asyncio.Event()
 
     async def ensure_indexes(self) -> None:
-        await self.collection.create_index([("pending", ASCENDING), ("created_at", ASCENDING)])
+        await self.collection.create_index(
+            [("pending", ASCENDING), ("created_at", ASCENDING), ("seq", ASCENDING)])
         await self.collection.create_index(
             "published_at", expireAfterSeconds=PUBLISHED_RETENTION_SECONDS)
 
@@ -82,7 +94,7 @@ class Outbox:
             if tx.events:
                 created = utcnow()
                 await self.collection.insert_many(
-                    [{"_id": e.id, "pending": True, "created_at": created,
+                    [{"_id": e.id, "pending": True, "created_at": created, "seq": _next_seq(),
                       "envelope": e.model_dump(mode="json")} for e in tx.events],
                     session=session,
                 )
@@ -100,7 +112,7 @@ class Outbox:
     async def relay_once(self) -> int:
         """Publish one batch of pending entries (oldest first); return how many."""
         docs = await self.collection.find({"pending": True}).sort(
-            [("created_at", ASCENDING), ("_id", ASCENDING)]).limit(self.batch_size).to_list()
+            [("created_at", ASCENDING), ("seq", ASCENDING)]).limit(self.batch_size).to_list()
         if not docs:
             return 0
         envelopes = [Envelope.model_validate(d["envelope"]) for d in docs]

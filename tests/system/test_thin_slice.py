@@ -1,24 +1,26 @@
 """The thin slice across all four services (issue 2): an organizer completes a project;
 projects publishes ProjectCompleted; hours writes the ledger entry and publishes HoursGranted;
-notifications writes the inbox item. Runs on the in-memory bus and on the real RabbitMQ, both
-over SecantusDB; replaying ProjectCompleted grants nothing twice.
+notifications writes the inbox item. Runs embedded (in-memory bus), embedded on RabbitMQ, and
+distributed (four processes, RabbitMQ), always over SecantusDB; replaying ProjectCompleted
+grants nothing twice.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from prometheus_client import REGISTRY
 
-from services.embedded import SERVICES
 from shared.bus import Subscription
 from shared.events import Envelope, HoursGranted, new_id
-from shared.runtime import ServiceRunner
-from tests.conftest import SettingsFactory, running_app
+from tests.conftest import SettingsFactory
+from tests.system.platforms import Platform, distributed, embedded
 from tests.factories import auth, credit_code, login, make_project, mobile, register_and_login
 from tests.helpers import eventually
 
@@ -28,7 +30,6 @@ ADMIN_PASSWORD = "platform-admin-password"
 @dataclass
 class Scene:
     client: httpx.AsyncClient
-    app: Any
     staff_token: str
     volunteer_id: str
     volunteer_token: str
@@ -41,7 +42,7 @@ async def _ok(response: httpx.Response, status: int = 200) -> dict[str, Any]:
     return body
 
 
-async def set_the_scene(client: httpx.AsyncClient, app: Any, admin_mobile: str) -> Scene:
+async def set_the_scene(client: httpx.AsyncClient, admin_mobile: str) -> Scene:
     """An approved organization with a published project and one approved volunteer."""
     _, staff_token, staff = await register_and_login(client, real_name="李四")
     org = await _ok(await client.post("/api/v1/organizations", headers=auth(staff_token), json={
@@ -71,28 +72,36 @@ async def set_the_scene(client: httpx.AsyncClient, app: Any, admin_mobile: str) 
     await _ok(await client.post(
         f"/api/v1/projects/{project['id']}/enrollments/{enrollment['id']}/approve",
         headers=auth(staff_token)))
-    return Scene(client, app, staff_token, volunteer_id, volunteer_token, project["id"])
+    return Scene(client, staff_token, volunteer_id, volunteer_token, project["id"])
 
 
-def handled(queue: str, event_type: str) -> float:
-    return REGISTRY.get_sample_value(
-        "events_handled_total", {"queue": queue, "type": event_type, "outcome": "ok"}) or 0.0
+@asynccontextmanager
+async def platform(mode: str, settings_factory: SettingsFactory, admin_mobile: str,
+                   log_dir: Path) -> AsyncIterator[Platform]:
+    settings = settings_factory(rabbit=mode != "embedded", admin_mobile=admin_mobile,
+                                admin_password=ADMIN_PASSWORD)
+    if mode == "distributed":
+        async with distributed(settings, log_dir) as running:
+            yield running
+    else:
+        async with embedded(settings) as running:
+            yield running
 
 
-@pytest.mark.parametrize("broker", ["memory", "rabbitmq"])
+@pytest.mark.parametrize("mode", ["embedded", "embedded+rabbitmq", "distributed"])
 async def test_completion_grants_hours_once_and_notifies(
-        broker: str, make_settings: SettingsFactory, capfd: pytest.CaptureFixture[str]) -> None:
+        mode: str, make_settings: SettingsFactory, capfd: pytest.CaptureFixture[str],
+        tmp_path: Path) -> None:
     admin_mobile = mobile()
-    settings = make_settings(rabbit=broker == "rabbitmq", admin_mobile=admin_mobile,
-                             admin_password=ADMIN_PASSWORD)
-    async with running_app(SERVICES, settings) as (app, client):
-        scene = await set_the_scene(client, app, admin_mobile)
+    async with platform(mode, make_settings, admin_mobile, tmp_path) as p:
+        client, settings = p.client, p.settings
+        scene = await set_the_scene(client, admin_mobile)
         granted: list[Envelope] = []
 
         async def spy(envelope: Envelope, event: HoursGranted) -> None:
             granted.append(envelope)
 
-        await app.state.bus.subscribe(f"{settings.queue_prefix}contract",
+        await p.bus.subscribe(f"{settings.queue_prefix}contract",
                                       Subscription({HoursGranted: spy}))
         correlation_id = f"req-{new_id()}"
 
@@ -141,16 +150,18 @@ async def test_completion_grants_hours_once_and_notifies(
         assert "3.00 小时" in item["body"] and not item["read"]
 
         # replay: the same ProjectCompleted again, and a copy under a new event id
-        hours_runner: ServiceRunner = app.state.runners["hours"]
-        projects_db = app.state.runners["projects"].context.db
-        outbox_entry = await projects_db.outbox.find_one({"envelope.type": "ProjectCompleted"})
+        outbox_entry = await p.databases["projects"].outbox.find_one(
+            {"envelope.type": "ProjectCompleted"})
+        assert outbox_entry is not None and "pending" not in outbox_entry
         original = Envelope.model_validate(outbox_entry["envelope"])
         copy = original.model_copy(update={"id": new_id()})
-        before = handled(hours_runner.queue, "ProjectCompleted")
-        await app.state.bus.publish([original, copy])
-        await eventually(
-            lambda: _true(handled(hours_runner.queue, "ProjectCompleted") >= before + 2),
-            what="both replays to be handled")
+        before = await p.handled("hours", "ProjectCompleted")
+        await p.bus.publish([original, copy])
+
+        async def both_replays_handled() -> bool:
+            return await p.handled("hours", "ProjectCompleted") >= before + 2
+
+        await eventually(both_replays_handled, what="both replays to be handled")
 
         again = await _ok(await client.get("/api/v1/hours/me/records",
                                            headers=auth(scene.volunteer_token)))
@@ -170,19 +181,18 @@ async def test_completion_grants_hours_once_and_notifies(
 
     # one correlation id in the logs of projects, hours and notifications
     services_seen = set()
-    for line in capfd.readouterr().err.splitlines():
+    for line in p.logs(capfd.readouterr().err).splitlines():
         if correlation_id in line and line.startswith("{"):
             services_seen.add(json.loads(line).get("service"))
     assert {"projects", "hours", "notifications"} <= services_seen
 
 
-async def test_only_the_organizations_staff_may_complete(make_settings: SettingsFactory
-                                                         ) -> None:
+async def test_only_the_organizations_staff_may_complete(make_settings: SettingsFactory,
+                                                         tmp_path: Path) -> None:
     admin_mobile = mobile()
-    settings = make_settings(rabbit=False, admin_mobile=admin_mobile,
-                             admin_password=ADMIN_PASSWORD)
-    async with running_app(SERVICES, settings) as (app, client):
-        scene = await set_the_scene(client, app, admin_mobile)
+    async with platform("embedded", make_settings, admin_mobile, tmp_path) as p:
+        client = p.client
+        scene = await set_the_scene(client, admin_mobile)
         evaluation = {"volunteer_id": scene.volunteer_id, "attended": True,
                       "punctuality": 5, "attitude": 5, "professionalism": 5}
         url = f"/api/v1/projects/{scene.project_id}/complete"
