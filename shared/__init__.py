@@ -1,1 +1,2 @@
-"""Code every service uses: event contracts, bus, store, outbox/inbox, auth, logging, app factory."""
+"""Code every service uses: event contracts, bus, store, outbox/inbox, auth, logging, app
+factory."""

@@ -170,9 +170,9 @@ class TokenVerifier:
             kid = jwt.get_unverified_header(token).get("kid")
         except jwt.PyJWTError as exc:
             raise InvalidToken() from exc
-        if kid not in self._keys:
+        if str(kid) not in self._keys:
             await self._refresh()
-        key = self._keys.get(kid)
+        key = self._keys.get(str(kid))
         if key is None:
             raise InvalidToken("The token is signed with an unknown key.")
         try:

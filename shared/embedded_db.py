@@ -65,7 +65,7 @@ class EmbeddedMongo:
             Path(self.storage).mkdir(parents=True, exist_ok=True)
         log_path = (Path(self.storage).parent / "secantusdb.log"
                     if str(self.storage) != ":memory:" else os.devnull)
-        log_file = open(log_path, "ab")  # noqa: SIM115 - handed to the child process
+        log_file = open(log_path, "ab")
         self.process = subprocess.Popen(
             [self._executable(), "--host", "127.0.0.1", "--port", str(self.port),
              "--storage-path", str(self.storage), "--log-level", "WARNING"],

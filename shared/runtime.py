@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -98,7 +99,7 @@ class ServiceRunner:
         self._tasks.append(asyncio.create_task(self._bound(ctx.outbox.run),
                                                name=f"relay:{self.spec.name}"))
         for loop in self.spec.background:
-            self._tasks.append(asyncio.create_task(self._bound(lambda f=loop: f(ctx)),
+            self._tasks.append(asyncio.create_task(self._bound(functools.partial(loop, ctx)),
                                                    name=f"bg:{self.spec.name}"))
         if self.spec.handlers:
             handlers = {contract: self._bind_service(h)

@@ -1,4 +1,4 @@
-"""``python -m services.notifications``: this service alone (HTTP + its consumers + outbox relay)."""
+"""``python -m services.notifications``: this service alone (HTTP, consumers, outbox relay)."""
 
 from services.notifications.app import service
 from shared.app import create_app, serve

@@ -37,11 +37,13 @@ def notices_for(event: Event) -> list[Notice]:
     match event:
         case HoursGranted():
             return [Notice(event.volunteer_id, "hours_granted", "志愿时长已到账",
-                           f"您在「{event.project_title or '志愿项目'}」{event.service_date} 的服务时长 "
-                           f"{_h(event.minutes)} 小时已记录，累计 {_h(event.total_minutes)} 小时。")]
+                           f"您在「{event.project_title or '志愿项目'}」{event.service_date} "
+                           f"的服务时长 {_h(event.minutes)} 小时已记录，"
+                           f"累计 {_h(event.total_minutes)} 小时。")]
         case HoursRevoked():
             return [Notice(event.volunteer_id, "hours_revoked", "志愿时长已更正",
-                           f"您的一条时长记录已更正（{_h(event.minutes)} 小时），原因：{event.reason}。"
+                           f"您的一条时长记录已更正（{_h(event.minutes)} 小时），"
+                           f"原因：{event.reason}。"
                            f"当前累计 {_h(event.total_minutes)} 小时。")]
         case StarLevelReached():
             return [Notice(event.volunteer_id, "star_level_reached", "星级提升",

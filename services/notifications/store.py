@@ -1,6 +1,7 @@
 """Notifications' collections: the only module that knows MongoDB here.
 
-- ``notices``: the in-app inbox (``inbox`` is the processed-event record of shared.inbox); unique (source_event_id, user_id), so an event notifies once.
+- ``notices``: the in-app inbox; unique (source_event_id, user_id), so an event notifies
+  once. (``inbox`` is shared.inbox's record of processed events.)
 """
 
 from __future__ import annotations

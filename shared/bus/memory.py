@@ -75,7 +75,8 @@ class MemoryConsumer:
             self._unacked[message.id] = message
             task = asyncio.create_task(self._deliver(message))
             self._tasks.add(task)
-            task.add_done_callback(lambda t: (self._tasks.discard(t), slots.release()))
+            task.add_done_callback(self._tasks.discard)
+            task.add_done_callback(lambda _: slots.release())
 
     async def _deliver(self, message: _Message) -> None:
         decision = await self._dispatcher.dispatch(message.body, message.attempt)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -44,7 +44,15 @@ from shared.logging import get_logger
 
 log = get_logger("bus.rabbitmq")
 
-QUORUM = {"x-queue-type": "quorum"}
+QUORUM: dict[str, Any] = {"x-queue-type": "quorum"}
+
+
+def _int_header(headers: Mapping[str, Any] | None, name: str) -> int:
+    value = (headers or {}).get(name)
+    try:
+        return int(value) if value is not None else 0
+    except (TypeError, ValueError):
+        return 0
 
 
 def retry_queue(queue: str, delay_ms: int) -> str:
@@ -93,7 +101,7 @@ class RabbitConsumer:
         if task is not None:
             self._inflight.add(task)
         try:
-            attempt = int((message.headers or {}).get("x-attempt", 0) or 0)
+            attempt = _int_header(message.headers, "x-attempt")
             decision = await self._dispatcher.dispatch(message.body, attempt)
             if decision.action == "retry":
                 await self._republish(message, retry_queue(self._queue_name, decision.delay_ms),
@@ -290,7 +298,7 @@ def _dead_letter(queue: str, message: AbstractIncomingMessage) -> DeadLetter:
         queue=queue,
         type=message.type,
         error=str(headers.get("x-error", "")),
-        attempts=int(headers.get("x-attempts", 0) or 0),
+        attempts=_int_header(headers, "x-attempts"),
         failed_at=datetime.fromisoformat(str(failed_at)) if failed_at else None,
         body=message.body.decode(errors="replace"),
     )

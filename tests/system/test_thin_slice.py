@@ -20,9 +20,9 @@ import pytest
 from shared.bus import Subscription
 from shared.events import Envelope, HoursGranted, new_id
 from tests.conftest import SettingsFactory
-from tests.system.platforms import Platform, distributed, embedded
 from tests.factories import auth, credit_code, login, make_project, mobile, register_and_login
 from tests.helpers import eventually
+from tests.system.platforms import Platform, distributed, embedded
 
 ADMIN_PASSWORD = "platform-admin-password"
 
