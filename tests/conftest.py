@@ -71,9 +71,8 @@ async def make_settings(mongo_url: str, tmp_path: Path) -> AsyncIterator[Setting
 
     yield factory
     for settings in declared:
-        assert settings.amqp_url is not None
         await delete_rabbit_topology(
-            settings.amqp_url, settings.events_exchange, settings.queue_prefix,
+            AMQP_URL, settings.events_exchange, settings.queue_prefix,
             ["identity", "projects", "hours", "notifications", "contract", "outbox"],
             settings.bus_retry_delays_ms)
 
@@ -84,6 +83,7 @@ async def running_app(specs: Sequence[ServiceSpec], settings: Settings
     """The app for ``specs`` with its lifespan running, and an HTTP client talking to it."""
     app = create_app(specs, settings, embedded=True, title="test")
     async with LifespanManager(app, startup_timeout=60, shutdown_timeout=30) as manager:
-        transport = httpx.ASGITransport(app=manager.app)
+        # a crash must reach the client as the 500 a real server sends, not as an exception
+        transport = httpx.ASGITransport(app=manager.app, raise_app_exceptions=False)
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
             yield app, client
