@@ -36,9 +36,8 @@ GATEWAY_ROUTES: tuple[tuple[str, str], ...] = (
     ("/api/v1/auth/", "identity"), ("/api/v1/.well-known/", "identity"),
     ("/api/v1/me", "identity"), ("/api/v1/organizations", "identity"),
     ("/api/v1/projects", "projects"),
-    ("/api/v1/hours/", "hours"), ("/api/v1/certificates/", "hours"),
-    ("/api/v1/notifications/", "notifications"), ("/api/v1/wechat/", "notifications"),
-    ("/api/v1/admin/", "notifications"),
+    ("/api/v1/hours/", "hours"),
+    ("/api/v1/notifications/", "notifications"), ("/api/v1/admin/", "notifications"),
 )
 
 
