@@ -81,14 +81,17 @@ async def grant(ctx: ServiceContext, tx: Tx, grants: list[Grant]) -> GrantResult
     await store.insert_entries(tx.db, entries, tx.session)
 
     by_volunteer: dict[str, list[Document]] = defaultdict(list)
+    added: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for entry in entries:
         by_volunteer[entry["volunteer_id"]].append(entry)
+        added[entry["volunteer_id"]][entry["service_date"][:4]] += entry["minutes"]
+    all_totals = await store.add_to_totals(
+        tx.db, {v: dict(by_year) for v, by_year in added.items()}, tx.session)
     star_hours = ctx.settings.star_level_hours
+    new_levels: dict[str, int] = {}
     for volunteer_id, own in by_volunteer.items():
-        by_year: dict[str, int] = defaultdict(int)
-        for entry in own:
-            by_year[entry["service_date"][:4]] += entry["minutes"]
-        totals = await store.add_to_totals(tx.db, volunteer_id, dict(by_year), tx.session)
+        by_year = added[volunteer_id]
+        totals = all_totals[volunteer_id]
         running_total = totals["total_minutes"] - sum(by_year.values())
         running_year = {y: totals["years"][y] - m for y, m in by_year.items()}
         for entry in own:
@@ -104,9 +107,10 @@ async def grant(ctx: ServiceContext, tx: Tx, grants: list[Grant]) -> GrantResult
                 total_minutes=running_total, year_minutes=running_year[year]))
         level = rules.star_level(totals["total_minutes"], star_hours)
         if level > totals.get("star_level", 0):
-            await store.set_star_level(tx.db, volunteer_id, level, tx.session)
+            new_levels[volunteer_id] = level
             tx.emit(StarLevelReached(volunteer_id=volunteer_id, star_level=level,
                                      total_minutes=totals["total_minutes"]))
+    await store.set_star_levels(tx.db, new_levels, tx.session)
     return GrantResult(entries, refused)
 
 

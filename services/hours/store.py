@@ -8,7 +8,7 @@
 
 from __future__ import annotations
 
-from pymongo import ASCENDING, DESCENDING, ReturnDocument
+from pymongo import ASCENDING, DESCENDING, UpdateOne
 from pymongo.asynchronous.client_session import AsyncClientSession
 
 from shared.mongo import Database, Document
@@ -34,22 +34,28 @@ async def insert_entries(db: Database, entries: list[Document],
         await db.ledger.insert_many(entries, session=session)
 
 
-async def add_to_totals(db: Database, volunteer_id: str, minutes_by_year: dict[str, int],
-                        session: AsyncClientSession) -> Document:
-    """Add minutes; returns the totals document after the change."""
-    inc = {"total_minutes": sum(minutes_by_year.values()),
-           **{f"years.{year}": m for year, m in minutes_by_year.items()}}
-    doc = await db.totals.find_one_and_update(
-        {"_id": volunteer_id}, {"$inc": inc, "$setOnInsert": {"star_level": 0}},
-        upsert=True, return_document=ReturnDocument.AFTER, session=session)
-    assert doc is not None
-    return doc
+async def add_to_totals(db: Database, minutes: dict[str, dict[str, int]],
+                        session: AsyncClientSession) -> dict[str, Document]:
+    """Add minutes per volunteer and year (one bulk write); returns the totals after it."""
+    await db.totals.bulk_write([
+        UpdateOne({"_id": volunteer_id},
+                  {"$inc": {"total_minutes": sum(by_year.values()),
+                            **{f"years.{year}": m for year, m in by_year.items()}},
+                   "$setOnInsert": {"star_level": 0}},
+                  upsert=True)
+        for volunteer_id, by_year in minutes.items()
+    ], ordered=False, session=session)
+    docs = await db.totals.find({"_id": {"$in": list(minutes)}}, session=session).to_list()
+    return {d["_id"]: d for d in docs}
 
 
-async def set_star_level(db: Database, volunteer_id: str, level: int,
-                         session: AsyncClientSession) -> None:
-    await db.totals.update_one({"_id": volunteer_id}, {"$set": {"star_level": level}},
-                               session=session)
+async def set_star_levels(db: Database, levels: dict[str, int],
+                          session: AsyncClientSession) -> None:
+    if levels:
+        await db.totals.bulk_write([
+            UpdateOne({"_id": volunteer_id}, {"$set": {"star_level": level}})
+            for volunteer_id, level in levels.items()
+        ], ordered=False, session=session)
 
 
 async def totals_of(db: Database, volunteer_id: str) -> Document | None:
