@@ -14,6 +14,16 @@ import structlog
 from shared.settings import Settings
 
 
+class _CurrentStderr:
+    """Writes to whatever ``sys.stderr`` is at the time (so captures and redirects see logs)."""
+
+    def write(self, text: str) -> int:
+        return sys.stderr.write(text)
+
+    def flush(self) -> None:
+        sys.stderr.flush()
+
+
 def configure_logging(settings: Settings, *, embedded: bool) -> None:
     fmt = settings.log_format
     if fmt == "auto":
@@ -35,7 +45,7 @@ def configure_logging(settings: Settings, *, embedded: bool) -> None:
     structlog.configure(
         processors=processors,
         wrapper_class=structlog.make_filtering_bound_logger(level),
-        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        logger_factory=structlog.PrintLoggerFactory(file=_CurrentStderr()),  # type: ignore[arg-type]
         cache_logger_on_first_use=False,
     )
     logging.basicConfig(level=max(level, logging.WARNING), stream=sys.stderr)

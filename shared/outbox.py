@@ -143,8 +143,11 @@ class Outbox:
             backoff = 0.2
             if published == self.batch_size:
                 continue
+            # asyncio.timeout, not wait_for: on 3.11 wait_for can swallow a cancellation that
+            # arrives together with the wake-up, and the relay would outlive its service.
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wakeup.wait(), self.poll_seconds)
+                async with asyncio.timeout(self.poll_seconds):
+                    await self._wakeup.wait()
 
     async def stats(self) -> dict[str, Any]:
         """Pending entries and the age of the oldest one (outbox lag), also set as metrics."""
