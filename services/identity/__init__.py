@@ -1,0 +1,1 @@
+"""Identity: volunteers, organizations, staff roles and credentials (SPEC §3.1)."""
