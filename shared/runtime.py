@@ -10,7 +10,6 @@ the embedded mode all four in one process.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import functools
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -125,9 +124,11 @@ class ServiceRunner:
             await self.consumer.stop()
         for task in self._tasks:
             task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        if self._tasks:
+            _, stuck = await asyncio.wait(self._tasks, timeout=10)
+            for task in stuck:
+                log.error("service_task_did_not_stop", service=self.spec.name,
+                          task=task.get_name())
         self._tasks.clear()
         log.info("service_stopped", service=self.spec.name)
 
