@@ -78,6 +78,8 @@ async def grant(ctx: ServiceContext, tx: Tx, grants: list[Grant]) -> GrantResult
             "source": g.source, "evaluation": g.evaluation.model_dump() if g.evaluation else None,
             "note": g.note, "recorded_by": g.recorded_by, "recorded_at": now,
         })
+    if not entries:
+        return GrantResult([], refused)
     await store.insert_entries(tx.db, entries, tx.session)
 
     by_volunteer: dict[str, list[Document]] = defaultdict(list)

@@ -7,6 +7,7 @@ from datetime import date
 from typing import Any
 
 import pytest
+from prometheus_client import REGISTRY
 
 from services.hours.app import service as hours_service
 from shared.bus import Subscription
@@ -114,3 +115,29 @@ async def test_a_second_grant_for_the_same_day_is_refused(
 
 async def _count(spy: Spy, kind: type, n: int) -> bool:
     return sum(isinstance(e, kind) for e in spy.events) >= n
+
+
+async def test_a_completion_whose_every_grant_is_refused_is_handled_not_dead_lettered(
+        hours: tuple[ServiceContext, Spy]) -> None:
+    ctx, spy = hours
+    records = [record("ann", 1, 120), record("bob", 1, 60)]
+    await ctx.bus.publish([completed(records)])
+    await eventually(lambda: _count(spy, HoursGranted, 2))
+    queue = f"{ctx.settings.queue_prefix}hours"
+    before = _handled(queue)
+
+    await ctx.bus.publish([completed(records)])  # the same service again, under a new event id
+
+    await eventually(lambda: _true(_handled(queue) == before + 1), what="the re-sent event")
+    assert await ctx.bus.dead_letters(queue) == []
+    assert await ctx.db.ledger.count_documents({}) == 2
+    assert sum(isinstance(e, HoursGranted) for e in spy.events) == 2
+
+
+def _handled(queue: str) -> float:
+    return REGISTRY.get_sample_value("events_handled_total", {
+        "queue": queue, "type": "ProjectCompleted", "outcome": "ok"}) or 0.0
+
+
+async def _true(value: bool) -> bool:
+    return value
