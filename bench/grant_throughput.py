@@ -50,7 +50,7 @@ from pymongo.asynchronous.client_session import AsyncClientSession
 from services.embedded import create_embedded_app
 from services.hours.rules import grant_key
 from shared.bus import RabbitBus
-from shared.bus.rabbitmq import QUORUM, retry_queue
+from shared.bus.rabbitmq import QUORUM, delete_topology
 from shared.embedded_db import EmbeddedMongo, _die_with_parent, free_port
 from shared.events import Envelope, new_id
 from shared.logging import configure_logging
@@ -379,24 +379,6 @@ async def running_system(server: str, values: Doc, workdir: Path
                 await asyncio.to_thread(process.wait)
 
 
-async def delete_rabbit_topology(amqp_url: str, exchange: str, queue_prefix: str,
-                                 queues: Sequence[str], retry_delays_ms: Sequence[int]) -> None:
-    """Remove what the run declared on the shared broker (as tests/helpers.py does)."""
-    connection = await aio_pika.connect(amqp_url)
-    try:
-        channel = await connection.channel()
-        for service in queues:
-            name = f"{queue_prefix}{service}"
-            for queue in (name, f"{name}.dlq", *(retry_queue(name, d) for d in retry_delays_ms)):
-                try:
-                    await channel.queue_delete(queue)
-                except aio_pika.exceptions.ChannelClosed:
-                    channel = await connection.channel()
-        await channel.exchange_delete(exchange)
-    finally:
-        await connection.close()
-
-
 async def ok(response: httpx.Response, status: int = 200) -> Doc:
     if response.status_code != status:
         raise RuntimeError(f"{response.request.method} {response.request.url.path} -> "
@@ -662,9 +644,10 @@ async def run(opts: Options) -> Doc:
     finally:
         if rabbit:
             with contextlib.suppress(Exception):
-                await delete_rabbit_topology(opts.amqp_url, values["events_exchange"],
-                                             values["queue_prefix"],
-                                             [*SERVICE_QUEUES, RAW_QUEUE], retry_delays)
+                await delete_topology(
+                    opts.amqp_url, values["events_exchange"],
+                    [f"{values['queue_prefix']}{q}" for q in (*SERVICE_QUEUES, RAW_QUEUE)],
+                    retry_delays)
         await mongo.stop()
         shutil.rmtree(workdir, ignore_errors=True)
     return result

@@ -12,10 +12,8 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
-import os
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Annotated, Any
 
 import httpx
@@ -27,6 +25,7 @@ from jwt.algorithms import RSAAlgorithm
 
 from shared.errors import Forbidden, InvalidToken, Unauthorized
 from shared.events import new_id
+from shared.keyfiles import read_or_create
 from shared.logging import bind, get_logger
 from shared.settings import Settings
 
@@ -77,9 +76,8 @@ class SigningKeys:
 def load_signing_keys(settings: Settings) -> SigningKeys:
     """The private key from ``JWT_PRIVATE_KEY_FILE``, or one generated once under DATA_DIR."""
     path = settings.jwt_private_key_file or settings.data_dir / "jwt-signing-key.pem"
-    if not path.exists():
-        _write_new_key(path)
-    key = serialization.load_pem_private_key(path.read_bytes(), password=None)
+    key = serialization.load_pem_private_key(read_or_create(path, _new_private_key_pem),
+                                             password=None)
     if not isinstance(key, rsa.RSAPrivateKey):
         raise ValueError(f"{path} is not an RSA private key")
     public_der = key.public_key().public_bytes(serialization.Encoding.DER,
@@ -87,21 +85,10 @@ def load_signing_keys(settings: Settings) -> SigningKeys:
     return SigningKeys(key, hashlib.sha256(public_der).hexdigest()[:16])
 
 
-def _write_new_key(path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
+def _new_private_key_pem() -> bytes:
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                            serialization.NoEncryption())
-    tmp = path.with_suffix(f".{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as f:
-        f.write(pem)
-    try:
-        os.link(tmp, path)  # first writer wins when several processes start at once
-    except FileExistsError:
-        pass
-    finally:
-        tmp.unlink()
+    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                             serialization.NoEncryption())
 
 
 def issue_access_token(keys: SigningKeys, settings: Settings, *, user_id: str,

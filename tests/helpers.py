@@ -7,7 +7,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
-import aio_pika
+from shared.bus.rabbitmq import delete_topology
 
 T = TypeVar("T")
 
@@ -29,17 +29,5 @@ async def eventually(probe: Callable[[], Awaitable[T]], *, timeout: float = 15.0
 async def delete_rabbit_topology(amqp_url: str, exchange: str, queue_prefix: str,
                                  queues: list[str], retry_delays_ms: list[int]) -> None:
     """Remove what a test declared on the shared broker (quorum queues are not free)."""
-    connection = await aio_pika.connect(amqp_url)
-    try:
-        channel = await connection.channel()
-        for service in queues:
-            name = f"{queue_prefix}{service}"
-            names = [name, f"{name}.dlq", *(f"{name}.retry.{d}ms" for d in retry_delays_ms)]
-            for queue in names:
-                try:
-                    await channel.queue_delete(queue)
-                except aio_pika.exceptions.ChannelClosed:
-                    channel = await connection.channel()
-        await channel.exchange_delete(exchange)
-    finally:
-        await connection.close()
+    await delete_topology(amqp_url, exchange, [f"{queue_prefix}{q}" for q in queues],
+                          retry_delays_ms)

@@ -8,10 +8,8 @@ import asyncio
 import base64
 import hashlib
 import hmac
-import os
 import secrets
 from dataclasses import dataclass
-from pathlib import Path
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -19,6 +17,7 @@ from cryptography.fernet import Fernet
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from shared.keyfiles import read_or_create
 from shared.settings import Settings
 
 KEY_FILE_NAME = "id-encryption.key"
@@ -37,24 +36,7 @@ def load_or_create_fernet_key(settings: Settings) -> bytes:
         key = settings.id_encryption_key.encode()
         Fernet(key)  # fail at start-up, not at the first registration, on a malformed key
         return key
-    path = settings.data_dir / KEY_FILE_NAME
-    if not path.exists():
-        _write_key_once(path, Fernet.generate_key())
-    return path.read_bytes().strip()
-
-
-def _write_key_once(path: Path, key: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(f".{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as f:
-        f.write(key)
-    try:
-        os.link(tmp, path)  # first writer wins when several processes start at once
-    except FileExistsError:
-        pass
-    finally:
-        tmp.unlink()
+    return read_or_create(settings.data_dir / KEY_FILE_NAME, Fernet.generate_key).strip()
 
 
 @dataclass(frozen=True)

@@ -303,3 +303,22 @@ def _dead_letter(queue: str, message: AbstractIncomingMessage) -> DeadLetter:
         body=message.body.decode(errors="replace"),
     )
 
+
+
+async def delete_topology(url: str, exchange: str, queues: Sequence[str],
+                          retry_delays_ms: Sequence[int]) -> None:
+    """Delete the queues (work, retry, dead-letter) of ``queues`` and the exchange: for test
+    and benchmark runs that declared their own, uniquely named topology on a shared broker."""
+    connection = await aio_pika.connect(url)
+    try:
+        channel = await connection.channel()
+        for queue in queues:
+            for name in (queue, dead_letter_queue(queue),
+                         *(retry_queue(queue, d) for d in retry_delays_ms)):
+                try:
+                    await channel.queue_delete(name)
+                except aio_pika.exceptions.ChannelClosed:  # e.g. never declared
+                    channel = await connection.channel()
+        await channel.exchange_delete(exchange)
+    finally:
+        await connection.close()
