@@ -51,6 +51,7 @@ class Platform:
     app: Any = None
     log_files: list[Path] = field(default_factory=list)
     ports: dict[str, int] = field(default_factory=dict)
+    processes: ServiceProcesses | None = None
 
     async def handled(self, service: str, event_type: str) -> float:
         """How many ``event_type`` events ``service`` has handled successfully."""
@@ -124,35 +125,61 @@ def _env(settings: Settings, service: str, port: int, identity_port: int) -> dic
     return env
 
 
-@asynccontextmanager
-async def distributed(settings: Settings, log_dir: Path) -> AsyncIterator[Platform]:
-    assert settings.amqp_url and settings.mongo_url
-    names = [spec.name for spec in SERVICES]
-    ports = {name: free_port() for name in names}
-    processes: list[subprocess.Popen[bytes]] = []
-    log_files = [log_dir / f"{name}.log" for name in names]
-    async with AsyncExitStack() as stack:
-        for name, log_path in zip(names, log_files, strict=True):
-            with log_path.open("wb") as out:
-                processes.append(subprocess.Popen(
-                    [sys.executable, "-m", f"services.{name}"], cwd=ROOT, stdout=out,
-                    stderr=subprocess.STDOUT,
-                    env=_env(settings, name, ports[name], ports["identity"])))
-        stack.callback(_stop_all, processes)
+class ServiceProcesses:
+    """One OS process per service (``python -m services.<name>``), each startable and killable."""
 
-        async def all_ready() -> bool:
-            for process, log_path in zip(processes, log_files, strict=True):
-                assert process.poll() is None, log_path.read_text()[-3000:]
+    def __init__(self, settings: Settings, log_dir: Path) -> None:
+        self.settings = settings
+        self.names = [spec.name for spec in SERVICES]
+        self.ports = {name: free_port() for name in self.names}
+        self.log_files = {name: log_dir / f"{name}.log" for name in self.names}
+        self.running: dict[str, subprocess.Popen[bytes]] = {}
+
+    def start(self, name: str) -> None:
+        with self.log_files[name].open("ab") as out:
+            self.running[name] = subprocess.Popen(
+                [sys.executable, "-m", f"services.{name}"], cwd=ROOT, stdout=out,
+                stderr=subprocess.STDOUT,
+                env=_env(self.settings, name, self.ports[name], self.ports["identity"]))
+
+    def kill(self, name: str) -> None:
+        """SIGKILL: no shutdown, no last acks, no flushing: a crash."""
+        process = self.running.pop(name)
+        process.kill()
+        process.wait()
+
+    async def wait_ready(self, *names: str) -> None:
+        async def ready() -> bool:
+            for name in names or self.names:
+                process = self.running[name]
+                assert process.poll() is None, self.log_files[name].read_text()[-3000:]
             async with httpx.AsyncClient(timeout=2) as probe:
-                for port in ports.values():
+                for name in names or self.names:
                     try:
-                        if (await probe.get(f"http://127.0.0.1:{port}/readyz")).status_code != 200:
-                            return False
+                        response = await probe.get(f"http://127.0.0.1:{self.ports[name]}/readyz")
                     except httpx.HTTPError:
+                        return False
+                    if response.status_code != 200:
                         return False
             return True
 
-        await eventually(all_ready, timeout=60, interval=0.2, what="four services ready")
+        await eventually(ready, timeout=60, interval=0.2, what=f"{names or 'all'} ready")
+
+    def stop_all(self) -> None:
+        _stop_all(list(self.running.values()))
+        self.running.clear()
+
+
+@asynccontextmanager
+async def distributed(settings: Settings, log_dir: Path) -> AsyncIterator[Platform]:
+    assert settings.amqp_url and settings.mongo_url
+    processes = ServiceProcesses(settings, log_dir)
+    names, ports = processes.names, processes.ports
+    async with AsyncExitStack() as stack:
+        stack.callback(processes.stop_all)
+        for name in names:
+            processes.start(name)
+        await processes.wait_ready()
         bus = RabbitBus(settings.amqp_url, exchange=settings.events_exchange,
                         retry_delays_ms=settings.bus_retry_delays_ms)
         await bus.start()
@@ -165,7 +192,7 @@ async def distributed(settings: Settings, log_dir: Path) -> AsyncIterator[Platfo
         yield Platform(
             mode="distributed", settings=settings, client=client, bus=bus,
             databases={n: service_database(mongo, settings, n) for n in names},
-            log_files=log_files, ports=ports)
+            log_files=list(processes.log_files.values()), ports=ports, processes=processes)
 
 
 def _stop_all(processes: list[subprocess.Popen[bytes]]) -> None:

@@ -8,84 +8,17 @@ grants nothing twice.
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from shared.bus import Subscription
 from shared.events import Envelope, HoursGranted, new_id
 from tests.conftest import SettingsFactory
-from tests.factories import auth, credit_code, login, make_project, mobile, register_and_login
+from tests.factories import auth, mobile
 from tests.helpers import eventually
-from tests.system.platforms import Platform, distributed, embedded
-
-ADMIN_PASSWORD = "platform-admin-password"
-
-
-@dataclass
-class Scene:
-    client: httpx.AsyncClient
-    staff_token: str
-    volunteer_id: str
-    volunteer_token: str
-    project_id: str
-
-
-async def _ok(response: httpx.Response, status: int = 200) -> dict[str, Any]:
-    assert response.status_code == status, response.text
-    body: dict[str, Any] = response.json()
-    return body
-
-
-async def set_the_scene(client: httpx.AsyncClient, admin_mobile: str) -> Scene:
-    """An approved organization with a published project and one approved volunteer."""
-    _, staff_token, staff = await register_and_login(client, real_name="李四")
-    org = await _ok(await client.post("/api/v1/organizations", headers=auth(staff_token), json={
-        "name": "海淀区阳光志愿服务队", "credit_code": credit_code(),
-        "district": "海淀区", "contact_name": "李四", "contact_mobile": staff["mobile"],
-    }), 201)
-    admin_token = await login(client, admin_mobile, ADMIN_PASSWORD)
-    await _ok(await client.post(f"/api/v1/organizations/{org['id']}/approve",
-                                headers=auth(admin_token)))
-    staff_token = await login(client, staff["mobile"], staff["password"])  # now with the org
-
-    project = await _ok(await client.post("/api/v1/projects", headers=auth(staff_token),
-                                          json=make_project(org["id"], hours="3")), 201)
-
-    async def published() -> bool:  # projects learns of the approval through an event
-        r = await client.post(f"/api/v1/projects/{project['id']}/publish",
-                              headers=auth(staff_token))
-        assert r.status_code in (200, 409), r.text
-        return r.status_code == 200
-
-    await eventually(published, what="the organization approval to reach projects")
-
-    volunteer_id, volunteer_token, _ = await register_and_login(client)
-    enrollment = await _ok(await client.post(
-        f"/api/v1/projects/{project['id']}/enrollments", headers=auth(volunteer_token),
-        json={"position_id": project["positions"][0]["id"]}), 201)
-    await _ok(await client.post(
-        f"/api/v1/projects/{project['id']}/enrollments/{enrollment['id']}/approve",
-        headers=auth(staff_token)))
-    return Scene(client, staff_token, volunteer_id, volunteer_token, project["id"])
-
-
-@asynccontextmanager
-async def platform(mode: str, settings_factory: SettingsFactory, admin_mobile: str,
-                   log_dir: Path) -> AsyncIterator[Platform]:
-    settings = settings_factory(rabbit=mode != "embedded", admin_mobile=admin_mobile,
-                                admin_password=ADMIN_PASSWORD)
-    if mode == "distributed":
-        async with distributed(settings, log_dir) as running:
-            yield running
-    else:
-        async with embedded(settings) as running:
-            yield running
+from tests.system.scenes import ok, platform, set_the_scene
 
 
 @pytest.mark.parametrize("mode", ["embedded", "embedded+rabbitmq", "distributed"])
@@ -102,7 +35,7 @@ async def test_completion_grants_hours_once_and_notifies(
             granted.append(envelope)
 
         await p.bus.subscribe(f"{settings.queue_prefix}contract",
-                                      Subscription({HoursGranted: spy}))
+                              Subscription({HoursGranted: spy}))
         correlation_id = f"req-{new_id()}"
 
         completed = await client.post(
@@ -116,14 +49,14 @@ async def test_completion_grants_hours_once_and_notifies(
 
         # the ledger entry and the totals
         async def hours() -> dict[str, Any]:
-            body = await _ok(await client.get("/api/v1/hours/me",
+            body = await ok(await client.get("/api/v1/hours/me",
                                               headers=auth(scene.volunteer_token)))
             return body if body["total_minutes"] else {}
 
         summary = await eventually(hours, what="hours to be granted")
         assert summary["total_minutes"] == 180
         assert summary["total_hours"] == "3.00"
-        records = await _ok(await client.get("/api/v1/hours/me/records",
+        records = await ok(await client.get("/api/v1/hours/me/records",
                                              headers=auth(scene.volunteer_token)))
         assert records["total"] == 1
         [record] = records["items"]
@@ -142,7 +75,7 @@ async def test_completion_grants_hours_once_and_notifies(
 
         # the inbox item
         async def inbox() -> list[dict[str, Any]]:
-            body = await _ok(await client.get("/api/v1/notifications/me",
+            body = await ok(await client.get("/api/v1/notifications/me",
                                               headers=auth(scene.volunteer_token)))
             return [i for i in body["items"] if i["type"] == "hours_granted"]
 
@@ -163,10 +96,10 @@ async def test_completion_grants_hours_once_and_notifies(
 
         await eventually(both_replays_handled, what="both replays to be handled")
 
-        again = await _ok(await client.get("/api/v1/hours/me/records",
+        again = await ok(await client.get("/api/v1/hours/me/records",
                                            headers=auth(scene.volunteer_token)))
         assert again["total"] == 1
-        summary = await _ok(await client.get("/api/v1/hours/me",
+        summary = await ok(await client.get("/api/v1/hours/me",
                                              headers=auth(scene.volunteer_token)))
         assert summary["total_minutes"] == 180
         assert len(await inbox()) == 1
@@ -210,7 +143,7 @@ async def test_only_the_organizations_staff_may_complete(make_settings: Settings
         assert as_volunteer.status_code == 403
         assert (forged.status_code, forged.json()["code"]) == (401, "invalid_token")
         assert (incomplete.status_code, incomplete.json()["code"]) == (422, "not_enrolled")
-        project = await _ok(await client.get(f"/api/v1/projects/{scene.project_id}"))
+        project = await ok(await client.get(f"/api/v1/projects/{scene.project_id}"))
         assert project["status"] == "recruiting"
 
 
