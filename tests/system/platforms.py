@@ -110,6 +110,7 @@ def _env(settings: Settings, service: str, port: int, identity_port: int) -> dic
         "QUEUE_PREFIX": settings.queue_prefix,
         "EVENTS_EXCHANGE": settings.events_exchange,
         "BUS_RETRY_DELAYS_MS": str(settings.bus_retry_delays_ms),
+        "BUS_CONCURRENCY": str(settings.bus_concurrency),
         "OUTBOX_POLL_SECONDS": str(settings.outbox_poll_seconds),
         "DATA_DIR": str(settings.data_dir),
         "HTTP_HOST": "127.0.0.1",

@@ -70,9 +70,9 @@ async def set_the_scene(client: httpx.AsyncClient, admin_mobile: str) -> Scene:
 
 @asynccontextmanager
 async def platform(mode: str, settings_factory: SettingsFactory, admin_mobile: str,
-                   log_dir: Path) -> AsyncIterator[Platform]:
+                   log_dir: Path, **overrides: Any) -> AsyncIterator[Platform]:
     settings = settings_factory(rabbit=mode != "embedded", admin_mobile=admin_mobile,
-                                admin_password=ADMIN_PASSWORD)
+                                admin_password=ADMIN_PASSWORD, **overrides)
     if mode == "distributed":
         async with distributed(settings, log_dir) as running:
             yield running
