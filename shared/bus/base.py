@@ -19,11 +19,11 @@ import json
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 from pydantic import ValidationError
 
-from shared.events import Envelope, Event, utcnow
+from shared.events import Envelope, Event
 from shared.logging import bound, get_logger
 from shared.metrics import EVENTS_HANDLED
 
@@ -59,7 +59,7 @@ class DeadLetter:
 class Decision:
     """What to do with a delivered message after its handler ran."""
 
-    action: str  # "ack" | "retry" | "dead"
+    action: Literal["ack", "retry", "dead"]
     error: str = ""
     delay_ms: int = 0
 
@@ -170,7 +170,3 @@ def describe_body(body: bytes) -> tuple[str, str | None]:
         return str(raw.get("id") or ""), raw.get("type")
     except (ValueError, AttributeError):
         return "", None
-
-
-def now() -> datetime:
-    return utcnow()

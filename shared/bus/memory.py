@@ -21,9 +21,8 @@ from shared.bus.base import (
     dead_letter_queue,
     describe_body,
     encode,
-    now,
 )
-from shared.events import Envelope, new_id
+from shared.events import Envelope, new_id, utcnow
 from shared.logging import get_logger
 
 log = get_logger("bus.memory")
@@ -88,7 +87,7 @@ class MemoryConsumer:
             )
         elif decision.action == "dead":
             self._bus._queue(dead_letter_queue(self._queue.name)).put(
-                _Message(message.body, message.attempt + 1, decision.error, now(),
+                _Message(message.body, message.attempt + 1, decision.error, utcnow(),
                          id=describe_body(message.body)[0] or new_id())
             )
 

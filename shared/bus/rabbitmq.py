@@ -37,9 +37,8 @@ from shared.bus.base import (
     dead_letter_queue,
     describe_body,
     encode,
-    now,
 )
-from shared.events import Envelope, new_id
+from shared.events import Envelope, new_id, utcnow
 from shared.logging import get_logger
 
 log = get_logger("bus.rabbitmq")
@@ -112,7 +111,7 @@ class RabbitConsumer:
                     "x-dead-letter-id": event_id or message.message_id or new_id(),
                     "x-error": decision.error,
                     "x-attempts": attempt + 1,
-                    "x-failed-at": now().isoformat(),
+                    "x-failed-at": utcnow().isoformat(),
                 })
             await message.ack()
         except asyncio.CancelledError:
@@ -272,7 +271,7 @@ class RabbitBus:
                     await channel.default_exchange.publish(
                         _message(message.body, message_id=message.message_id or new_id(),
                                  type_=message.type, correlation_id=message.correlation_id,
-                                 headers={"x-attempt": 0, "x-replayed-at": now().isoformat()}),
+                                 headers={"x-attempt": 0, "x-replayed-at": utcnow().isoformat()}),
                         routing_key=queue,
                     )
                     await message.ack()
