@@ -2,16 +2,32 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 from shared.units import HoursAmount
 
 Text = Annotated[str, Field(min_length=1, max_length=200)]
 Id = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
+
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST = datetime(2100, 1, 1, tzinfo=UTC)
+
+
+def _within_service_era(moment: datetime) -> datetime:
+    # Compared as instants, never converted: near year 1 or 9999 an offset pushes the UTC
+    # (or platform time zone) value out of datetime's range, which would fail deep in the
+    # rules or the BSON encoder instead of here.
+    if not EARLIEST <= moment < LATEST:
+        raise ValueError(f"must be from {EARLIEST:%Y-%m-%d} (UTC) and before {LATEST:%Y-%m-%d}")
+    return moment
+
+
+Moment = Annotated[AwareDatetime, AfterValidator(_within_service_era)]
+"""A point in time of a project (ISO 8601 with offset), within the years the platform serves."""
 
 
 class Strict(BaseModel):
@@ -45,8 +61,8 @@ class ProjectIn(Strict):
     service_area: Text
     industry: Text
     address: Text
-    starts_at: AwareDatetime
-    ends_at: AwareDatetime
+    starts_at: Moment
+    ends_at: Moment
     positions: list[PositionIn] = Field(min_length=1, max_length=50)
 
     @model_validator(mode="after")
@@ -93,8 +109,8 @@ class EnrollmentOut(BaseModel):
 
 class AttendanceIn(Strict):
     volunteer_id: Id
-    check_in: AwareDatetime
-    check_out: AwareDatetime
+    check_in: Moment
+    check_out: Moment
 
 
 class EvaluationIn(Strict):
