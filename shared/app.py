@@ -80,7 +80,9 @@ class RequestContextMiddleware:
             await self.app(scope, receive, send_with_ids)
         finally:
             route = scope.get("route")
-            template = getattr(route, "path", "unmatched")
+            # a plain Starlette route (/docs, /openapi.json) has an endpoint but no "route"
+            template = getattr(route, "path", None) or (
+                scope["path"] if "endpoint" in scope else "unmatched")
             service = self.service_of_route.get(template, self.default)
             elapsed = time.perf_counter() - started
             HTTP_REQUESTS.labels(service, scope["method"], template, str(status)).inc()
@@ -189,7 +191,9 @@ def create_app(specs: Sequence[ServiceSpec], settings: Settings, *, embedded: bo
                 app.state.runners[runner.spec.name] = runner
             structlog.contextvars.clear_contextvars()
             log.info("platform_ready", services=list(runners), embedded=embedded,
-                     bus=type(bus).__name__)
+                     bus=type(bus).__name__,
+                     url=f"http://{settings.http_host}:{settings.http_port}",
+                     docs=f"http://{settings.http_host}:{settings.http_port}/docs")
             yield
         finally:
             for runner in reversed(list(app.state.runners.values())):

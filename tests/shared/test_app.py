@@ -99,8 +99,13 @@ async def test_metrics_count_requests_and_show_the_outbox(make_settings: Setting
                                                          ) -> None:
     async with running_app([PROBE], make_settings(rabbit=False)) as (_, client):
         await client.post("/api/v1/probe/echo", json={"count": 1})
+        await client.get("/docs")
+        await client.get("/no/such/path/42")
         text = (await client.get("/metrics")).text
 
     assert ('http_requests_total{method="POST",route="/api/v1/probe/echo",service="probe",'
             'status="200"}') in text
     assert 'outbox_pending{service="probe"} 0.0' in text
+    assert 'route="/docs",service="probe",status="200"' in text
+    assert 'route="unmatched",service="probe",status="404"' in text  # no path per 404
+    assert "/no/such/path" not in text
