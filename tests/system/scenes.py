@@ -26,6 +26,8 @@ class Scene:
     volunteer_token: str
     project_id: str
     position_id: str
+    organization_id: str
+    admin_token: str
 
 
 async def ok(response: httpx.Response, status: int = 200) -> dict[str, Any]:
@@ -65,7 +67,7 @@ async def set_the_scene(client: httpx.AsyncClient, admin_mobile: str) -> Scene:
         f"/api/v1/projects/{project['id']}/enrollments/{enrollment['id']}/approve",
         headers=auth(staff_token)))
     return Scene(client, staff_token, volunteer_id, volunteer_token, project["id"],
-                 project["positions"][0]["id"])
+                 project["positions"][0]["id"], org["id"], admin_token)
 
 
 @asynccontextmanager

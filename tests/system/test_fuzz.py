@@ -37,10 +37,9 @@ from schemathesis.core.failures import FailureGroup
 
 from services.embedded import SERVICES
 from tests.conftest import SettingsFactory, running_app
-from tests.factories import auth, credit_code, login, make_project, mobile, register_and_login
-from tests.helpers import eventually
+from tests.factories import auth, mobile
+from tests.system.scenes import ADMIN_PASSWORD, set_the_scene
 
-ADMIN_PASSWORD = "platform-admin-password"
 MAX_EXAMPLES = 12  # per operation, caller and generation mode: the whole test stays under 60 s
 BASE_URL = "http://testserver"
 CALLER_BLIND = "/api/v1/auth/"  # operations that do not look at the caller
@@ -171,30 +170,10 @@ def fuzz(schema: Any, callers: list[Caller],
 async def callers_of(client: httpx.AsyncClient, admin_mobile: str) -> list[Caller]:
     """A volunteer, an approved organization's administrator (with a published project), and
     the platform administrator."""
-    _, volunteer_token, _ = await register_and_login(client)
-    _, staff_token, staff = await register_and_login(client, real_name="李四")
-    org = await client.post("/api/v1/organizations", headers=auth(staff_token), json={
-        "name": "海淀区阳光志愿服务队", "credit_code": credit_code(), "district": "海淀区",
-        "contact_name": "李四", "contact_mobile": staff["mobile"]})
-    assert org.status_code == 201, org.text
-    org_id = org.json()["id"]
-    admin_token = await login(client, admin_mobile, ADMIN_PASSWORD)
-    approved = await client.post(f"/api/v1/organizations/{org_id}/approve",
-                                 headers=auth(admin_token))
-    assert approved.status_code == 200, approved.text
-    staff_token = await login(client, staff["mobile"], staff["password"])  # now with the org
-    project = await client.post("/api/v1/projects", headers=auth(staff_token),
-                                json=make_project(org_id))
-    assert project.status_code == 201, project.text
-    project_id = project.json()["id"]
-
-    async def published() -> bool:  # projects learns of the approval through an event
-        r = await client.post(f"/api/v1/projects/{project_id}/publish",
-                              headers=auth(staff_token))
-        assert r.status_code in (200, 409), r.text
-        return r.status_code == 200
-
-    await eventually(published, what="the organization approval to reach projects")
+    scene = await set_the_scene(client, admin_mobile)
+    volunteer_token, staff_token, admin_token = (
+        scene.volunteer_token, scene.staff_token, scene.admin_token)
+    org_id, project_id = scene.organization_id, scene.project_id
     known = {"organization_id": org_id, "project_id": project_id}
     return [
         Caller("anonymous", {}),
