@@ -37,7 +37,14 @@ if ! node_running; then
     $SUDO rabbitmq-server -detached
 fi
 
-# The node is (being) started: wait until the broker application is fully up.
+# `rabbitmq-server -detached` returns at once, and `await_startup` fails at once while the
+# Erlang node is not up yet: first wait for the node to answer, then for the broker to boot.
+for _ in $(seq 1 120); do
+    if $SUDO rabbitmqctl -q ping >/dev/null 2>&1; then
+        break
+    fi
+    sleep 1
+done
 if ! timeout 130 $SUDO rabbitmqctl await_startup --timeout 120 >/dev/null; then
     echo "ensure-rabbitmq: RabbitMQ did not start within 120 s" >&2
     exit 1
