@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 import time
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
@@ -12,13 +13,15 @@ from shared.bus.rabbitmq import delete_topology
 T = TypeVar("T")
 
 
-async def eventually(probe: Callable[[], Awaitable[T]], *, timeout: float = 15.0,
+async def eventually(probe: Callable[[], Awaitable[T] | T], *, timeout: float = 15.0,
                      interval: float = 0.05, what: str = "condition") -> T:
-    """Poll ``probe`` until it returns something truthy (returned) or the deadline passes."""
+    """Poll ``probe`` (sync or async) until it returns something truthy (returned) or the
+    deadline passes."""
     deadline = time.monotonic() + timeout
     last: T | None = None
     while True:
-        last = await probe()
+        result = probe()
+        last = await result if inspect.isawaitable(result) else result
         if last:
             return last
         if time.monotonic() > deadline:

@@ -55,7 +55,7 @@ async def test_admin_lists_and_replays_dead_letters(make_settings: SettingsFacto
             headers=admin)
         assert replayed.json() == {"id": broken.id, "status": "replayed"}
         # it went through the consumer again and, still broken, is parked again: once
-        await eventually(lambda: _true(_refused(queue) == refused_before + 1),
+        await eventually(lambda: _refused(queue) == refused_before + 1,
                          what="the replayed letter to be consumed")
         assert [item["id"] for item in await listed()] == [broken.id]
 
@@ -63,7 +63,3 @@ async def test_admin_lists_and_replays_dead_letters(make_settings: SettingsFacto
 def _refused(queue: str) -> float:
     return REGISTRY.get_sample_value("events_handled_total", {
         "queue": queue, "type": "HoursGranted", "outcome": "invalid"}) or 0.0
-
-
-async def _true(value: bool) -> bool:
-    return value

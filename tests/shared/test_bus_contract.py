@@ -73,7 +73,7 @@ async def test_routes_by_event_type(bus_and_settings: tuple[Bus, Settings]) -> N
     await bus.publish([envelope(approved("o1")),
                        envelope(WeChatBound(user_id="u1", openid="oid-1"))])
 
-    await eventually(lambda: _true(len(orgs.seen) == 1 and len(bindings.seen) == 1))
+    await eventually(lambda: len(orgs.seen) == 1 and len(bindings.seen) == 1)
     assert orgs.seen[0][1].organization_id == "o1"
     assert bindings.seen[0][1].openid == "oid-1"
     assert isinstance(orgs.seen[0][1], OrganizationApproved)
@@ -87,7 +87,7 @@ async def test_failing_handler_is_retried_then_succeeds(
 
     await bus.publish([envelope(approved("o1"))])
 
-    await eventually(lambda: _true(len(handler.seen) == 1))
+    await eventually(lambda: len(handler.seen) == 1)
     assert handler.calls == 3
     assert await bus.dead_letters(queue_of(settings)) == []
 
@@ -101,7 +101,7 @@ async def test_poison_message_is_dead_lettered_with_error_and_consumer_goes_on(
     poison = envelope(approved("poison"))
 
     await bus.publish([poison, envelope(approved("ok-1"))])
-    await eventually(lambda: _true(len(handler.seen) == 1), what="the good message")
+    await eventually(lambda: len(handler.seen) == 1, what="the good message")
     letters = await eventually(lambda: bus.dead_letters(queue), what="a dead letter")
 
     assert [(d.id, d.type) for d in letters] == [(poison.id, "OrganizationApproved")]
@@ -110,7 +110,7 @@ async def test_poison_message_is_dead_lettered_with_error_and_consumer_goes_on(
     # the consumer is still alive and consuming
     assert consumer.alive
     await bus.publish([envelope(approved("ok-2"))])
-    await eventually(lambda: _true(len(handler.seen) == 2), what="consuming after poison")
+    await eventually(lambda: len(handler.seen) == 2, what="consuming after poison")
 
 
 async def test_invalid_payload_is_dead_lettered_without_retries(
@@ -143,7 +143,7 @@ async def test_dead_letter_replay_puts_it_back(bus_and_settings: tuple[Bus, Sett
     handler.fail_for.clear()  # the bug is fixed; replay
     assert await bus.replay_dead_letter(queue, event.id)
 
-    await eventually(lambda: _true(len(handler.seen) == 1), what="the replayed event")
+    await eventually(lambda: len(handler.seen) == 1, what="the replayed event")
     assert handler.seen[0][0] == event.id
     assert await bus.dead_letters(queue) == []
     assert not await bus.replay_dead_letter(queue, "no-such-id")
@@ -160,7 +160,7 @@ async def test_event_delivered_twice_reaches_the_handler_twice_with_the_same_id(
     await bus.publish([event])
     await bus.publish([event])
 
-    await eventually(lambda: _true(len(handler.seen) == 2))
+    await eventually(lambda: len(handler.seen) == 2)
     assert {seen_id for seen_id, _ in handler.seen} == {event.id}
 
 
@@ -173,16 +173,12 @@ async def test_consumer_restart_loses_no_unacked_message(
     consumer = await bus.subscribe(queue, Subscription({OrganizationApproved: first}))
     events = [envelope(approved(f"o{i}")) for i in range(5)]
     await bus.publish(events)
-    await eventually(lambda: _true(first.calls == 5), what="all five in flight")
+    await eventually(lambda: first.calls == 5, what="all five in flight")
 
     await consumer.stop(grace=0)  # the process goes away mid-handler
     assert first.seen == []
 
     second = Recorder()
     await bus.subscribe(queue, Subscription({OrganizationApproved: second}))
-    await eventually(lambda: _true(len(second.seen) == 5), what="redelivery after restart")
+    await eventually(lambda: len(second.seen) == 5, what="redelivery after restart")
     assert sorted(i for i, _ in second.seen) == sorted(e.id for e in events)
-
-
-async def _true(value: bool) -> bool:
-    return value

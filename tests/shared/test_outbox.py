@@ -138,7 +138,7 @@ async def test_rolled_back_change_publishes_nothing(
 
         sentinel = await commit_event(outbox, "org-sentinel")
         assert await outbox.relay_once() == 1
-        await eventually(lambda: _true(received.has(sentinel)), what="the sentinel")
+        await eventually(lambda: received.has(sentinel), what="the sentinel")
         assert received.ids == [sentinel]
         assert not set(emitted) & set(received.ids)
 
@@ -181,7 +181,7 @@ async def test_event_committed_by_a_process_that_died_is_published_after_restart
             outbox = Outbox(client, db, "restarted", bus, poll_seconds=0.2)
             await outbox.ensure_indexes()
             async with relay_running(outbox):
-                await eventually(lambda: _true(received.has(event_id)),
+                await eventually(lambda: received.has(event_id),
                                  what="the crashed process's event")
                 published = await eventually(
                     lambda: db["outbox"].find_one(
@@ -191,7 +191,7 @@ async def test_event_committed_by_a_process_that_died_is_published_after_restart
                 assert published["envelope"]["id"] == event_id
 
                 sentinel = await commit_event(outbox, "org-sentinel")
-                await eventually(lambda: _true(received.has(sentinel)), what="the sentinel")
+                await eventually(lambda: received.has(sentinel), what="the sentinel")
             assert received.ids == [event_id, sentinel]  # exactly once, nothing else
             assert await pending(outbox) == 0
         finally:
@@ -219,10 +219,10 @@ async def test_writes_succeed_while_rabbitmq_is_down_and_their_events_go_out_whe
             await outbox.ensure_indexes()
             async with relay_running(outbox):
                 warmup = await commit_event(outbox, "org-warmup")
-                await eventually(lambda: _true(received.has(warmup)), what="the warm-up event")
+                await eventually(lambda: received.has(warmup), what="the warm-up event")
 
                 await proxy.stop()  # RabbitMQ is unreachable from the producer from now on
-                await eventually(lambda: _true(not producer_bus.connected),
+                await eventually(lambda: not producer_bus.connected,
                                  what="the producer noticing the broker is gone")
 
                 ids = [await commit_event(outbox, f"org-{i}") for i in range(n)]
@@ -233,7 +233,7 @@ async def test_writes_succeed_while_rabbitmq_is_down_and_their_events_go_out_whe
                 assert not set(ids) & set(received.ids)
 
                 await proxy.start()
-                await eventually(lambda: _true(received.has(*ids)), timeout=60,
+                await eventually(lambda: received.has(*ids), timeout=60,
                                  what=f"all {n} events after RabbitMQ is back")
                 await eventually(lambda: _zero(pending(outbox)), timeout=60,
                                  what="no pending outbox entries")
@@ -276,7 +276,7 @@ async def test_relay_publishes_a_single_producers_events_in_commit_order(
             async with relay_running(outbox):
                 if mode == "live":
                     ids = [await commit_event(outbox, f"org-{i}") for i in range(50)]
-                await eventually(lambda: _true(received.has(*ids)), what="all 50 events")
+                await eventually(lambda: received.has(*ids), what="all 50 events")
             assert received.ids == ids
             assert await pending(outbox) == 0
     finally:
@@ -300,14 +300,10 @@ async def test_relay_keeps_the_order_of_events_emitted_in_one_transaction(
 
             ids = await outbox.transaction(approve_many)
             assert await outbox.relay_once() == 20
-            await eventually(lambda: _true(received.has(*ids)), what="all 20 events")
+            await eventually(lambda: received.has(*ids), what="all 20 events")
             assert received.ids == ids
     finally:
         await bus.close()
-
-
-async def _true(value: bool) -> bool:
-    return value
 
 
 async def _zero(count: Any) -> bool:

@@ -38,20 +38,16 @@ async def test_consumer_reconnects_and_loses_nothing_when_the_connection_drops(
         events = [Envelope(type="OrganizationApproved", producer="test", correlation_id="c",
                            data={"organization_id": f"o{i}", "name": "n"}) for i in range(300)]
         await publisher_bus.publish(events)
-        await eventually(lambda: _true(len(seen) >= 50), what="the stream to flow")
+        await eventually(lambda: len(seen) >= 50, what="the stream to flow")
 
         await proxy.stop()  # the consumer's connection drops with messages unacked
-        await eventually(lambda: _true(not consumer.alive), what="the consumer to notice")
+        await eventually(lambda: not consumer.alive, what="the consumer to notice")
         await proxy.start()
 
-        await eventually(lambda: _true({e.id for e in events} <= set(seen)), timeout=60,
+        await eventually(lambda: {e.id for e in events} <= set(seen), timeout=60,
                          what="every message after the reconnect")
         assert consumer.alive
     finally:
         await consumer_bus.close()
         await publisher_bus.close()
         await proxy.stop()
-
-
-async def _true(value: bool) -> bool:
-    return value

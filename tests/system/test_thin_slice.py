@@ -66,7 +66,7 @@ async def test_completion_grants_hours_once_and_notifies(
         assert record["evaluation"]["professionalism"] == 4
 
         # the HoursGranted event, carrying the request's correlation id
-        await eventually(lambda: _true(len(granted) == 1), what="HoursGranted")
+        await eventually(lambda: len(granted) == 1, what="HoursGranted")
         event = HoursGranted.model_validate(granted[0].data)
         assert (event.volunteer_id, event.minutes, event.total_minutes) == (
             scene.volunteer_id, 180, 180)
@@ -145,9 +145,5 @@ async def test_only_the_organizations_staff_may_complete(make_settings: Settings
         assert (incomplete.status_code, incomplete.json()["code"]) == (422, "not_enrolled")
         project = await ok(await client.get(f"/api/v1/projects/{scene.project_id}"))
         assert project["status"] == "recruiting"
-
-
-async def _true(value: bool) -> bool:
-    return value
 
 
