@@ -18,6 +18,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from pymongo.errors import ConnectionFailure
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -120,6 +121,16 @@ def install_error_handlers(app: FastAPI) -> None:
     async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = _HTTP_CODES.get(exc.status_code, f"http_{exc.status_code}")
         return _error(exc.status_code, code, str(exc.detail), )
+
+    @app.exception_handler(ConnectionFailure)
+    async def store_unavailable(_: Request, exc: ConnectionFailure) -> JSONResponse:
+        # Safe to retry: writes are transactional and keyed, so a retry either completes the
+        # request or answers that it already happened (e.g. 409).
+        log.warning("store_unavailable", error_type=type(exc).__name__)
+        response = _error(503, "store_unavailable",
+                          "The service is temporarily unavailable; try again shortly.")
+        response.headers["Retry-After"] = "5"
+        return response
 
     @app.exception_handler(Exception)
     async def unexpected(_: Request, exc: Exception) -> JSONResponse:

@@ -3,12 +3,13 @@ stack trace), request ids, readiness that follows the broker, and Prometheus met
 
 from __future__ import annotations
 
+from typing import Annotated
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter
 from pydantic import BaseModel
 
-from shared.runtime import ServiceSpec
+from shared.runtime import ServiceContext, ServiceSpec, context_of
 from tests.conftest import AMQP_URL, SettingsFactory, running_app
 from tests.helpers import eventually
 from tests.tcp_proxy import TcpProxy
@@ -23,6 +24,12 @@ class Body(BaseModel):
 @router.post("/echo")
 async def echo(body: Body) -> Body:
     return body
+
+
+@router.post("/things")
+async def add_thing(ctx: Annotated[ServiceContext, context_of("probe")]) -> dict[str, bool]:
+    await ctx.db.things.insert_one({"ok": True})
+    return {"ok": True}
 
 
 @router.get("/boom")
@@ -109,3 +116,31 @@ async def test_metrics_count_requests_and_show_the_outbox(make_settings: Setting
     assert 'route="/docs",service="probe",status="200"' in text
     assert 'route="unmatched",service="probe",status="404"' in text  # no path per 404
     assert "/no/such/path" not in text
+
+
+async def test_losing_the_store_answers_503_and_recovers(make_settings: SettingsFactory,
+                                                         mongo_url: str) -> None:
+    upstream = urlsplit(mongo_url)
+    proxy = TcpProxy(upstream.hostname or "127.0.0.1", upstream.port or 27017)
+    await proxy.start()
+    proxied = mongo_url.replace(f":{upstream.port}/", f":{proxy.port}/")
+    try:
+        async with running_app([PROBE], make_settings(rabbit=False, mongo_url=proxied)) as (
+                _, client):
+            assert (await client.post("/api/v1/probe/things")).status_code == 200
+
+            await proxy.stop()
+            down = await client.post("/api/v1/probe/things")
+            assert (down.status_code, down.json()["code"]) == (503, "store_unavailable")
+            assert down.headers["retry-after"] == "5"
+            assert (await client.get("/readyz")).json()["checks"]["store"] is False
+
+            await proxy.start()
+
+            async def written() -> bool:
+                return (await client.post("/api/v1/probe/things")).status_code == 200
+
+            await eventually(written, timeout=30, what="writes after the store is back")
+            assert (await client.get("/readyz")).status_code == 200
+    finally:
+        await proxy.stop()
