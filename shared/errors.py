@@ -19,18 +19,6 @@ class PlatformError(Exception):
         super().__init__(self.detail_message)
 
 
-class NotFound(PlatformError):
-    status = 404
-    code = "not_found"
-    message = "Not found."
-
-
-class Conflict(PlatformError):
-    status = 409
-    code = "conflict"
-    message = "The request conflicts with the current state."
-
-
 class Unauthorized(PlatformError):
     status = 401
     code = "unauthorized"

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, date, datetime
-from typing import Any, ClassVar, Generic, Literal, TypeVar
+from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -57,18 +57,6 @@ class Event(BaseModel):
 
     TYPE: ClassVar[str]
     VERSION: ClassVar[int] = 1
-
-
-E = TypeVar("E", bound=Event)
-
-
-class Received(BaseModel, Generic[E]):
-    """What a handler gets: the envelope's metadata and its validated payload."""
-
-    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
-
-    envelope: Envelope
-    event: E
 
 
 # --- identity -------------------------------------------------------------------------------

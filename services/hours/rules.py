@@ -1,4 +1,4 @@
-"""Pure rules of hours: star levels, service years, ledger keys. No I/O.
+"""Pure rules of hours: star levels and ledger keys. No I/O.
 
 Star levels (SPEC §3.3, configurable): 1★ at 100 h, 2★ 300 h, 3★ 600 h, 4★ 1000 h, 5★ 1500 h.
 Thresholds are compared in minutes, so no rounding ever decides a level.
@@ -23,10 +23,6 @@ def next_level_minutes(total_minutes: int,
         if total_minutes < hours * 60:
             return hours * 60 - total_minutes
     return None
-
-
-def service_year(service_date: date) -> str:
-    return str(service_date.year)
 
 
 def grant_key(volunteer_id: str, project_id: str, position_id: str, service_date: date) -> str:
